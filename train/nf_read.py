@@ -109,9 +109,13 @@ def read_nf(paths: Sequence[str], feature_set: str = "v2", chunk_rows: int = 500
                                      (["FLOW_START_MILLISECONDS"] if has_time else [])))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            reader = pd.read_csv(path, usecols=usecols, chunksize=chunk_rows, dtype={"IPV4_SRC_ADDR": str},
+            # no usecols: with it pandas silently accepts lines with too many fields
+            reader = pd.read_csv(path, chunksize=chunk_rows, dtype={"IPV4_SRC_ADDR": str},
                                  on_bad_lines="warn", low_memory=False)
+            skipped: List[int] = []
             for chunk in reader:
+                skipped += _skipped_lines(caught)
+                chunk = _drop_unlabelled(chunk[usecols], path, table, skipped)
                 raw = np.empty((len(chunk), len(features)), dtype=np.float64)
                 for j, f in enumerate(features):
                     col = chunk[f]
@@ -132,13 +136,10 @@ def read_nf(paths: Sequence[str], feature_set: str = "v2", chunk_rows: int = 500
                 table.rows += len(chunk)
                 if progress:
                     progress(len(chunk))
-        lines = []
-        for w in caught:
-            for m in _BAD_LINE.finditer(str(w.message)):
-                lines.append(int(m.group(1)))
-        if lines:
-            table.malformed_count += len(lines)
-            table.malformed_lines[path] = lines[:20]
+            skipped += _skipped_lines(caught)
+        if skipped:
+            table.malformed_count += len(skipped)
+            table.malformed_lines[path] = sorted(table.malformed_lines.get(path, []) + skipped)[:20]
 
     table.raw = np.concatenate(raws) if raws else table.raw
     del raws
@@ -153,6 +154,33 @@ def read_nf(paths: Sequence[str], feature_set: str = "v2", chunk_rows: int = 500
     table.read_seconds = time.time() - start
     table.peak_rss_mb = max(peak_rss_mb() - rss0, 0.0)
     return table
+
+
+def _skipped_lines(caught: list) -> List[int]:
+    """Line numbers of pandas' "Skipping line N" warnings; empties the caught list."""
+    lines = [int(m.group(1)) for w in caught for m in _BAD_LINE.finditer(str(w.message))]
+    caught.clear()
+    return lines
+
+
+def _file_line(row: int, skipped: List[int]) -> int:
+    line = row + 2  # header is line 1
+    for s in sorted(skipped):
+        if s <= line:
+            line += 1
+    return line
+
+
+def _drop_unlabelled(chunk: pd.DataFrame, path: str, table: FlowTable, skipped: List[int]) -> pd.DataFrame:
+    """Rows without a label (short lines fill the last fields with NaN) are counted and dropped."""
+    label_col = "Attack" if "Attack" in chunk else "Label"
+    missing = chunk[label_col].isna().to_numpy()
+    if missing.any():
+        rows = [_file_line(i, skipped) for i in chunk.index[missing]]
+        table.malformed_count += len(rows)
+        table.malformed_lines.setdefault(path, []).extend(rows[: max(0, 20 - len(table.malformed_lines.get(path, [])))])
+        return chunk[~missing]
+    return chunk
 
 
 def _codes(values: pd.Series, index: Dict[str, int]) -> np.ndarray:
