@@ -52,6 +52,7 @@ class CNNBiLSTM(nn.Cell):
         self.cfg = cfg
         self.window, self.kernel, self.pool = cfg.window, cfg.kernel, cfg.pool
         self.pooled = cfg.window // cfg.pool
+        self.trim = cfg.window - self.pooled * cfg.pool
         self.conv_dims = []
         convs = []
         prev = cfg.n_inputs
@@ -78,8 +79,8 @@ class CNNBiLSTM(nn.Cell):
     def construct(self, x):
         for i, dense in enumerate(self.convs):
             x = self._conv(x, dense, self.conv_dims[i])
-        start = self.window - self.pooled * self.pool  # drop the oldest flows if T % pool != 0
-        x = x[:, start:, :]
+        if self.trim > 0:  # drop the oldest flows when T % pool != 0 (a no-op slice breaks Lite)
+            x = x[:, self.trim:, :]
         x = ops.reshape(x, (-1, self.pooled, self.pool, self.channels)).max(axis=2)
         x = self.drop(x)
         _, (h_n, _) = self.lstm(x)
