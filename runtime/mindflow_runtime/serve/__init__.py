@@ -1,0 +1,1 @@
+"""mf-serve: receiver -> decoder -> flow stitcher -> windower -> scorer -> sinks, one module each."""
