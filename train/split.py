@@ -1,8 +1,10 @@
 """Train / validation / test splits that cannot leak.
 
 Rows are grouped by their feature vector (the model's raw features, after cleaning):
-every copy of one vector goes to one split. Groups are shuffled per class with a seed
-and dealt out until each split holds its share of that class's rows. Windows are then
+every copy of one vector goes to one split. Per class, groups are dealt out biggest
+first (seeded random order among equal sizes) to the split furthest below its share of
+that class's rows. The largest groups therefore land in train, and the test split
+measures the model on vectors it has never seen. Windows are then
 built inside each split's own sequence, so no window mixes flows of two splits.
 """
 from dataclasses import dataclass
@@ -45,13 +47,18 @@ def group_split(raw: np.ndarray, attack: np.ndarray, fractions: Sequence[float] 
     group_class = attack[first_row]
     rng = np.random.default_rng(seed)
     split_of_group = np.zeros(n_groups, dtype=np.int8)
-    bounds = np.cumsum(fractions)[:2]
+    frac = np.asarray(fractions, dtype=float)
     for c in np.unique(group_class):
-        members = rng.permutation(np.flatnonzero(group_class == c))
-        cum = np.cumsum(group_rows[members]) / group_rows[members].sum()
-        # a group goes to the split where its middle row falls, so big groups are not all "train"
-        mid = cum - group_rows[members] / (2.0 * group_rows[members].sum())
-        split_of_group[members] = np.searchsorted(bounds, mid, side="right")
+        members = np.flatnonzero(group_class == c)
+        # biggest groups first (random among equals), each to the split furthest below its
+        # share of this class's rows: one vector with 12,000 copies cannot swamp a small split
+        members = members[np.lexsort((rng.random(len(members)), -group_rows[members]))]
+        target = frac * group_rows[members].sum()
+        filled = np.zeros(3)
+        for g in members:
+            k = int(np.argmax((target - filled) / target))
+            split_of_group[g] = k
+            filled[k] += group_rows[g]
     split_of_row = split_of_group[group]
     return Split(*(np.flatnonzero(split_of_row == k) for k in range(3)), groups=n_groups)
 
