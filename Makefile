@@ -22,10 +22,32 @@ $(LITE)/.installed: requirements/lite.txt runtime/setup.cfg
 	$(LITE)/bin/pip install -q --no-deps -e ./runtime
 	touch $@
 
-# The main job on the built-in SYNTHETIC dataset: train + evaluate.
-demo: setup
-	$(VENV)/bin/mf-train --out $(DEMO)
-	@echo "demo finished: report in $(DEMO)/report.md (SYNTHETIC data)"
+# The main job on the built-in SYNTHETIC dataset: train + evaluate, export, score, benchmark.
+# DATA=path/to/NF-file.csv.gz trains on real data instead.
+DATA ?=
+DEMO_DATA := $(if $(DATA),--data $(DATA),)
+demo: setup $(VENV)/.bench
+	$(VENV)/bin/mf-train $(DEMO_DATA) --out $(DEMO)
+	$(VENV)/bin/mf-export --run $(DEMO) --out $(DEMO)/bundle --force
+	$(VENV)/bin/mf-synth --out $(DEMO)/flows-synthetic.csv.gz --rows 20000 --seed 99
+	$(VENV)/bin/mf-score --bundle $(DEMO)/bundle --input $(DEMO)/flows-synthetic.csv.gz \
+		--output $(DEMO)/scores.csv --summary $(DEMO)/scores-summary.json
+	$(VENV)/bin/python benchmarks/run.py --bundle $(DEMO)/bundle --out $(DEMO)/bench --quick
+	$(VENV)/bin/python benchmarks/train_step.py --run $(DEMO) --steps 30 --out $(DEMO)/bench
+	@echo
+	@echo "demo finished ($(if $(DATA),$(DATA),SYNTHETIC data)):"
+	@echo "  training report   $(DEMO)/report.md"
+	@echo "  bundle            $(DEMO)/bundle"
+	@echo "  scores            $(DEMO)/scores.csv"
+	@echo "  benchmarks        $(DEMO)/bench/bench.md, $(DEMO)/bench/train_step.md"
+
+$(VENV)/.bench: requirements/bench.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements/bench.txt
+	touch $@
+
+bench: setup $(VENV)/.bench
+	$(VENV)/bin/python benchmarks/run.py --bundle $(DEMO)/bundle --out $(DEMO)/bench
+	$(VENV)/bin/python benchmarks/train_step.py --run $(DEMO) --out $(DEMO)/bench
 
 test: setup
 	$(VENV)/bin/pytest -q tests

@@ -21,8 +21,8 @@ def convert(onnx_path, out_prefix):
 
 
 def score(model_path, in_npy, out_npy):
-    import numpy as np
     import mindspore_lite as mslite
+    import numpy as np
     x = np.load(in_npy).astype(np.float32)
     ctx = mslite.Context()
     ctx.target = ["cpu"]

@@ -22,7 +22,8 @@ def evaluate(prep: Prepared, scorer: Scorer, model_classes: List[str],
 
     Thresholds are tuned on ``prep.sets['val']`` unless given (mf-eval reuses the run's).
     `model_classes` are the classes the network was trained on; multiclass metrics are
-    reported only when the test file has the same ones. The ExtraTrees baseline is fit on the train flows of `tree_source` (default: `prep`).
+    reported only when the test file has the same ones. The ExtraTrees baseline is fit on
+    the train flows of `tree_source` (default: `prep`).
     """
     classes = prep.table.classes
     test = prep.sets["test"]

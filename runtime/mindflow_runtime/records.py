@@ -83,7 +83,8 @@ def read_csv(path: str, features: Sequence[str], key_field: Optional[str]) -> It
         fh.close()
 
 
-def read_jsonl(lines, features: Sequence[str], key_field: Optional[str], source: str = "<jsonl>") -> Iterator[FlowRecord]:
+def read_jsonl(lines, features: Sequence[str], key_field: Optional[str],
+               source: str = "<jsonl>") -> Iterator[FlowRecord]:
     """Records of JSON lines (one object per line); blank lines are skipped."""
     for i, text in enumerate(lines, start=1):
         text = text.strip()

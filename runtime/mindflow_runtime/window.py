@@ -66,7 +66,7 @@ class StreamWindower:
                  idle_seconds: float = 300.0) -> None:
         self.length, self.dim = length, dim
         self.max_keys, self.idle_seconds = max_keys, idle_seconds
-        self._history: "OrderedDict[Hashable, Tuple[float, Deque[np.ndarray]]]" = OrderedDict()
+        self._history: OrderedDict[Hashable, Tuple[float, Deque[np.ndarray]]] = OrderedDict()
         self.evicted: Dict[str, int] = {"cap": 0, "idle": 0}
 
     def __len__(self) -> int:

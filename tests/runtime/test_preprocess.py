@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 from mindflow_runtime.cleaning import clean_features
-from mindflow_runtime.preprocess import Preprocessor, PreprocessError
+from mindflow_runtime.preprocess import PreprocessError, Preprocessor
 
 FEATS = ["PROTOCOL", "L7_PROTO", "IN_BYTES", "TCP_FLAGS", "MIN_TTL", "DNS_QUERY_ID"]
 

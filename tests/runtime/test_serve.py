@@ -125,7 +125,7 @@ def test_softflowd_replay_every_record_accounted(tmp_path, version, engine):
         assert stats, out.stdout + out.stderr
         flows, records, packets = map(int, stats.groups())
         assert records > 5000
-        m = serve.wait(lambda m: m.get("mf_datagrams_total{version=\"%d\"}" % version, 0)
+        m = serve.wait(lambda m: m.get(f'mf_datagrams_total{{version="{version}"}}', 0)
                        + m.get("mf_udp_kernel_drops", 0) >= packets
                        and m.get("mf_stitcher_held", 1) == 0
                        and m.get("mf_flows_scored_total", 0) + drops(m, "missing_field")

@@ -33,8 +33,8 @@ class Daemon:
         self.decoder_done = threading.Event()
         self.scorer_done = threading.Event()
         self.reload_requested = threading.Event()
-        self.in_q: "queue.Queue" = queue.Queue(cfg.queue_size)
-        self.flow_q: "queue.Queue" = queue.Queue(cfg.queue_size)
+        self.in_q: queue.Queue = queue.Queue(cfg.queue_size)
+        self.flow_q: queue.Queue = queue.Queue(cfg.queue_size)
         self.decoder = Decoder(cfg.template_ttl_seconds, cfg.pending_max, cfg.pending_ttl_seconds, clock)
         self.stitcher = Stitcher(cfg.stitch_idle_seconds, cfg.stitch_active_seconds, cfg.stitch_max_held)
         self.scorer = self._load_scorer()
@@ -195,7 +195,7 @@ class Daemon:
             return
         scorer = self.scorer
         records = []
-        for source, flow in batch:
+        for _source, flow in batch:
             rec = to_record(flow, 0, scorer.features, scorer.key_field)
             if rec.raw is None:
                 self.metrics.drops.labels("missing_field").inc()
@@ -214,7 +214,7 @@ class Daemon:
         alerts = []
         ts = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
         model_id = scorer.bundle.spec.model_id
-        for i, (rec, flow) in enumerate(records):
+        for i, (_rec, flow) in enumerate(records):
             if res.prediction[i]:
                 alerts.append({
                     "ts": ts, "src": flow.get("IPV4_SRC_ADDR"), "sport": flow.get("L4_SRC_PORT"),

@@ -81,7 +81,7 @@ class Decoder:
     def __init__(self, template_ttl: float = 1800.0, pending_max: int = 2048, pending_ttl: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.templates: Dict[TemplateKey, Template] = {}
-        self.pending: "OrderedDict[TemplateKey, List[Pending]]" = OrderedDict()
+        self.pending: OrderedDict[TemplateKey, List[Pending]] = OrderedDict()
         self.pending_count = 0
         self.template_ttl, self.pending_max, self.pending_ttl = template_ttl, pending_max, pending_ttl
         self.clock = clock

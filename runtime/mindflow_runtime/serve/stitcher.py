@@ -95,7 +95,7 @@ class Stitcher:
 
     def __init__(self, idle_timeout: float = 5.0, active_timeout: float = 60.0, max_held: int = 100_000) -> None:
         self.idle_timeout, self.active_timeout, self.max_held = idle_timeout, active_timeout, max_held
-        self.held: "OrderedDict[Tuple, _Held]" = OrderedDict()
+        self.held: OrderedDict[Tuple, _Held] = OrderedDict()
         self.counts = {"records": 0, "paired": 0, "idle": 0, "active": 0, "cap": 0, "drained": 0, "invalid": 0}
 
     def __len__(self) -> int:
