@@ -126,7 +126,21 @@ class WeightedLoss(nn.Cell):
         return (per.sum(axis=1) * w).sum() / w.sum()
 
 
+_DEVICE_SET = False
+
+
 def set_cpu_context(graph: bool = True) -> None:
-    """MindSpore on CPU, GRAPH mode by default (about 4x faster steps than PYNATIVE here)."""
+    """MindSpore on CPU, GRAPH mode by default (about 4x faster steps than PYNATIVE here).
+
+    The device may be set only once per process, before the first kernel runs.
+    """
+    global _DEVICE_SET
     ms.set_context(mode=ms.GRAPH_MODE if graph else ms.PYNATIVE_MODE)
-    ms.set_device("CPU")
+    if not _DEVICE_SET:
+        try:
+            ms.set_device("CPU")
+        except RuntimeError:
+            # "The runtime has been initialized": a kernel already ran in this process (e.g. a
+            # MINDIR loaded by the reference engine) on the default device, which is the CPU
+            pass
+        _DEVICE_SET = True

@@ -83,21 +83,28 @@ def read_csv(path: str, features: Sequence[str], key_field: Optional[str]) -> It
         fh.close()
 
 
+def parse_json_object(text: str) -> Optional[Dict]:
+    """One JSON-lines flow: a dict, None for a blank line; ValueError for anything else."""
+    text = text.strip()
+    if not text:
+        return None
+    obj = json.loads(text)
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    return obj
+
+
 def read_jsonl(lines, features: Sequence[str], key_field: Optional[str],
                source: str = "<jsonl>") -> Iterator[FlowRecord]:
     """Records of JSON lines (one object per line); blank lines are skipped."""
     for i, text in enumerate(lines, start=1):
-        text = text.strip()
-        if not text:
-            continue
         try:
-            obj = json.loads(text)
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
+            obj = parse_json_object(text)
         except ValueError as exc:
             yield FlowRecord(i, None, "", ("",) * 5, f"invalid JSON: {str(exc)[:60]}")
             continue
-        yield to_record(obj, i, features, key_field)
+        if obj is not None:
+            yield to_record(obj, i, features, key_field)
 
 
 def raw_matrix(records: Sequence[FlowRecord], n_features: int) -> np.ndarray:

@@ -1,7 +1,6 @@
 """Inputs of the daemon. Each puts items on the bounded input queue and never blocks on
 it: a full queue drops the item and counts it (a receiver that blocks loses far more in
 the kernel)."""
-import json
 import logging
 import queue
 import socket
@@ -10,6 +9,7 @@ import sys
 import threading
 from typing import Optional, Tuple
 
+from ..records import parse_json_object
 from .metrics import ServeMetrics
 
 log = logging.getLogger("mf-serve")
@@ -68,18 +68,14 @@ def kernel_udp_drops(port: int) -> int:
 
 
 def parse_line(text: str, sender: str, out: "queue.Queue", metrics: ServeMetrics) -> None:
-    text = text.strip()
-    if not text:
-        return
     try:
-        obj = json.loads(text)
-        if not isinstance(obj, dict):
-            raise ValueError("not a JSON object")
+        obj = parse_json_object(text)
     except ValueError as exc:
         metrics.drops.labels("bad_json").inc()
         log.warning("bad JSON line from %s: %s", sender, str(exc)[:80])
         return
-    offer(out, ("record", obj, sender), metrics, "input_queue_full")
+    if obj is not None:
+        offer(out, ("record", obj, sender), metrics, "input_queue_full")
 
 
 class JsonlTcpServer:
