@@ -155,7 +155,9 @@ def render(cfg: TrainConfig, prep: Prepared, results: Dict, info: Dict, history,
                + ("" if t.sorted_by_time else "; **rows carry no timestamps: windows follow file order, "
                   "an artefact of the file, not a time series**"))
     out.append(f"- Reading: {s['read_seconds']} s, peak memory {s['peak_rss_mb']} MiB "
-               f"({s['peak_rss_mb_per_million_rows']} MiB per million rows); malformed lines "
+               f"({s['peak_rss_mb_per_million_rows']} MiB per million rows at this size; the arrays kept take "
+               f"{s['retained_mb_per_million_rows']} MiB per million rows, the rest is one 500,000-row chunk "
+               f"of text parsing); malformed lines "
                f"{s['malformed_lines']}; Label/Attack mismatches {s['label_mismatch']} (Label recomputed)")
     out.append(f"- Bad values repaired (rule in README): {json.dumps(s['bad_values']) or '{}'}\n")
     out.append("## Test metrics (windows, thresholds tuned on validation)\n")

@@ -3,6 +3,8 @@
 The rule (documented in README "Bad input"):
 - not a number (unparseable text), NaN or +-inf  -> 0, counted as ``non_numeric`` / ``non_finite``
 - negative                                        -> 0, counted as ``negative``
+- above 2**64 (no 64-bit counter holds it)        -> 0, counted as ``overflow``; such
+  values (NF-CSE-CIC-IDS2018-v2's SRC_TO_DST_SECOND_BYTES has some) would turn to inf in float32
 - a duration within 2**17 ms below 4,294,967 ms -> 4,294,967.296 - value, counted as
   ``duration_wrap``
 
@@ -18,6 +20,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 DURATION_COLUMNS = ("FLOW_DURATION_MILLISECONDS", "DURATION_IN", "DURATION_OUT")
+OVERFLOW = float(2**64)
 WRAP_BASE = 2**32 / 1000.0          # 4,294,967.296 ms
 WRAP_LOW = WRAP_BASE - 2**17          # 4,163,895 ms: 69 minutes; no NF-v2 duration is that long
 
@@ -43,6 +46,9 @@ def clean_features(raw: np.ndarray, features: Sequence[str]) -> Dict[str, Dict[s
         neg = col < 0
         add("negative", name, neg.sum())
         col[neg] = 0.0
+        big = col > OVERFLOW
+        add("overflow", name, big.sum())
+        col[big] = 0.0
         if name in DURATION_COLUMNS:
             wrap = (col >= WRAP_LOW) & (col <= WRAP_BASE + 1.0)
             add("duration_wrap", name, wrap.sum())

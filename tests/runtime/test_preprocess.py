@@ -57,8 +57,9 @@ def test_unknown_or_missing_keys_are_errors():
 
 
 def test_cleaning_rules():
-    raw = np.array([[np.nan, -3.0, 4_294_000.0], [np.inf, 5.0, 100.0]])
+    raw = np.array([[np.nan, -3.0, 4_294_000.0], [np.inf, 1e40, 100.0]])
     counts = clean_features(raw, ["IN_BYTES", "IN_PKTS", "FLOW_DURATION_MILLISECONDS"])
-    assert counts == {"non_finite": {"IN_BYTES": 2}, "negative": {"IN_PKTS": 1},
+    assert counts == {"non_finite": {"IN_BYTES": 2}, "negative": {"IN_PKTS": 1}, "overflow": {"IN_PKTS": 1},
                       "duration_wrap": {"FLOW_DURATION_MILLISECONDS": 1}}
+    assert np.isfinite(raw.astype(np.float32)).all()
     assert raw[0].tolist() == [0.0, 0.0, pytest.approx(967.296)]
