@@ -74,11 +74,20 @@ def read_csv(path: str, features: Sequence[str], key_field: Optional[str]) -> It
             raise RecordError(f"{path}: missing column {missing[0]} needed by the bundle "
                               f"({len(missing)} of {len(features)} features missing)")
         width = len(header)
+        cols = [header.index(f) for f in features]
+        key_col = header.index(key_field) if key_field in header else None
+        tuple_cols = [header.index(f) if f in header else None for f in TUPLE_FIELDS]
         for i, values in enumerate(reader, start=2):
             if len(values) != width:
                 yield FlowRecord(i, None, "", ("",) * 5, f"expected {width} fields, saw {len(values)}")
                 continue
-            yield to_record(dict(zip(header, values)), i, features, key_field)
+            try:  # fast path; the slow one below names the bad field
+                raw = [float(values[c]) for c in cols]
+            except ValueError:
+                yield to_record(dict(zip(header, values)), i, features, key_field)
+                continue
+            five = tuple(values[c] if c is not None else "" for c in tuple_cols)
+            yield FlowRecord(i, raw, values[key_col] if key_col is not None else "", five)
     finally:
         fh.close()
 

@@ -7,9 +7,10 @@ rows are zeros in model-input space (the training mean for standardised columns,
 (the paper's method); key ``src`` gives each source host its own sequence.
 """
 from collections import OrderedDict, deque
-from typing import Deque, Dict, Hashable, Optional, Tuple
+from typing import Deque, Dict, Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 PAD = -1
 WINDOW_KEYS = ("none", "src")
@@ -84,6 +85,27 @@ class StreamWindower:
         window = np.zeros((self.length, self.dim), dtype=np.float32)
         window[self.length - len(rows):] = np.stack(rows)
         return window
+
+    def push_many(self, keys: Sequence[Hashable], rows: np.ndarray, now: float = 0.0) -> np.ndarray:
+        """`push` for a batch, vectorised per key: windows (n, length, dim) in row order."""
+        rows = np.asarray(rows, dtype=np.float32)
+        out = np.empty((len(rows), self.length, self.dim), dtype=np.float32)
+        groups: Dict[Hashable, List[int]] = {}
+        for i, k in enumerate(keys):
+            groups.setdefault(k, []).append(i)
+        pad = np.zeros((self.length - 1, self.dim), dtype=np.float32)
+        for key, idx in groups.items():
+            entry = self._history.pop(key, None)
+            prev = list(entry[1])[-(self.length - 1):] if entry and self.length > 1 else []
+            seq = np.concatenate([pad] + ([np.stack(prev)] if prev else []) + [rows[idx]])
+            start = self.length - 1 + len(prev)  # seq index of this batch's first row
+            view = sliding_window_view(seq, (self.length, self.dim))[:, 0]
+            out[idx] = view[start - self.length + 1: start - self.length + 1 + len(idx)]
+            self._history[key] = (now, deque(seq[-self.length:], maxlen=self.length))
+        while len(self._history) > self.max_keys:
+            self._history.popitem(last=False)
+            self.evicted["cap"] += 1
+        return out
 
     def evict_idle(self, now: float) -> int:
         """Drop keys idle for longer than `idle_seconds`; return how many."""

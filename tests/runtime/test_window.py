@@ -33,6 +33,9 @@ def test_stream_windower_matches_batch_windows():
     sw = StreamWindower(5, 4)
     stream = np.stack([sw.push(int(k), row) for k, row in zip(keys, x)])
     np.testing.assert_array_equal(batch, stream)
+    many = StreamWindower(5, 4)  # the batched form, in uneven chunks, gives the same windows
+    chunks = [many.push_many(keys[a:b].tolist(), x[a:b]) for a, b in ((0, 1), (1, 7), (7, 30), (30, 40))]
+    np.testing.assert_array_equal(batch, np.concatenate(chunks))
 
 
 def test_stream_windower_caps_and_evicts_idle_keys():
