@@ -9,6 +9,7 @@ from typing import Callable, Dict, List, Sequence
 import numpy as np
 from mindflow_runtime.bundle import SPEC, SPEC_HASH_KEY, load_bundle, sha256_file, write_manifest
 from mindflow_runtime.preprocess import Preprocessor
+from mindflow_runtime.scoring import benign_index
 from mindflow_runtime.spec import SPEC_VERSION, ModelFile, Spec
 
 from .formats import FORMATS, OPSET, ExportContext, default_lite_python
@@ -45,7 +46,7 @@ def build_spec(run_dir: str, models: Dict[str, ModelFile], n_parity: int) -> Spe
         metrics = json.load(fh)
     train = config["train"]
     classes = config["classes"]
-    benign = next((i for i, c in enumerate(classes) if c.lower() == "benign"), None)
+    benign = benign_index(classes)
     import mindspore
     import onnx
     versions = {**config["versions"], "mindspore_export": mindspore.__version__, "onnx": onnx.__version__,

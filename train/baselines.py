@@ -14,13 +14,16 @@ def all_attack(y_test: np.ndarray) -> Dict[str, float]:
     return binary_metrics(y_test, np.ones(len(y_test)), 0.5)
 
 
+def subsample(n: int, seed: int, limit: int = MAX_TREE_ROWS) -> np.ndarray:
+    """Indices of at most `limit` of n training rows (all of them when n <= limit), sorted."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+
+
 def extra_trees(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
                 x_test: np.ndarray, seed: int = 0) -> Dict[str, object]:
     """Sarhan et al.'s per-flow ExtraTrees: fit on train flows, threshold on val, score test."""
-    rng = np.random.default_rng(seed)
-    if len(x_train) > MAX_TREE_ROWS:
-        keep = rng.choice(len(x_train), MAX_TREE_ROWS, replace=False)
-        x_train, y_train = x_train[keep], y_train[keep]
     model = ExtraTreesClassifier(n_estimators=100, class_weight="balanced", n_jobs=2,
                                  random_state=seed, min_samples_leaf=1)
     model.fit(x_train, y_train)

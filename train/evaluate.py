@@ -2,17 +2,18 @@
 from typing import Dict, List, Optional
 
 import numpy as np
+from mindflow_runtime.scoring import attack_score, benign_index
 
 from . import baselines
 from .dataset import Prepared
 from .metrics import evaluate_scores, tune_thresholds
-from .trainer import Scorer, _benign_index, attack_score
+from .trainer import Scorer
 
 
 def model_scores(prep: Prepared, scorer: Scorer, name: str, model_classes: List[str]):
     ws = prep.sets[name]
     proba = scorer.proba(prep, ws, progress=True)
-    return proba, attack_score(proba, _benign_index(model_classes))
+    return proba, attack_score(proba, benign_index(model_classes))
 
 
 def evaluate(prep: Prepared, scorer: Scorer, model_classes: List[str],
@@ -42,8 +43,9 @@ def evaluate(prep: Prepared, scorer: Scorer, model_classes: List[str],
     }
     src = tree_source or prep
     tr, va = src.sets["train"], src.sets["val"]
-    trees = baselines.extra_trees(src.x[tr.last], tr.label, src.x[va.last], va.label,
-                                  prep.x[test.last], seed)
+    keep = baselines.subsample(len(tr), seed)  # before transforming: bounded memory on 37M rows
+    trees = baselines.extra_trees(src.inputs(tr.last[keep]), tr.label[keep], src.inputs(va.last), va.label,
+                                  prep.inputs(test.last), seed)
     curves["extra_trees"] = trees["test_score"]
     results["baseline_extra_trees"] = evaluate_scores(test.label, trees["test_score"], trees["thresholds"])
     results["baseline_extra_trees"]["train_rows"] = trees["train_rows"]

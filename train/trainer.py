@@ -3,10 +3,11 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import mindspore as ms
 import numpy as np
+from mindflow_runtime.scoring import attack_score, benign_index
 from mindspore import nn
 from tqdm import tqdm
 
@@ -62,15 +63,6 @@ class Scorer:
             out.append(self.scoring(ms.Tensor(x)).asnumpy()[: len(idx)])
         k = self.scoring.net.cfg.n_outputs
         return np.concatenate(out) if out else np.zeros((0, k), np.float32)
-
-
-def attack_score(proba: np.ndarray, benign_index: Optional[int]) -> np.ndarray:
-    """Higher means more likely attack: P(attack) for binary, 1 - P(benign) for multiclass."""
-    if proba.shape[1] == 1:
-        return proba[:, 0]
-    if benign_index is None:
-        return np.ones(len(proba))
-    return 1.0 - proba[:, benign_index]
 
 
 def targets(cfg: TrainConfig, ws: WindowSet, idx: np.ndarray, n_classes: int) -> np.ndarray:
@@ -161,17 +153,10 @@ def _validate(prep, val, scorer, eval_loss, cfg, weight_of, n_classes):
         per = -np.log(p)
         w = weight_of[val.attack]
     loss = float((per * w).sum() / max(w.sum(), 1e-12))
-    benign = _benign_index(prep.table.classes)
+    benign = benign_index(prep.table.classes)
     score = attack_score(proba, benign)
     auc = float(roc_auc_score(val.label, score)) if len(np.unique(val.label)) == 2 else float("nan")
     return loss, auc
-
-
-def _benign_index(classes: List[str]) -> Optional[int]:
-    for i, c in enumerate(classes):
-        if c.lower() == "benign":
-            return i
-    return None
 
 
 def load_network(run_dir: str) -> CNNBiLSTM:

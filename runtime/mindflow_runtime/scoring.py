@@ -1,7 +1,12 @@
 """From model outputs to scores and decisions (scoring is separate from deciding)."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
+
+
+def benign_index(classes: Sequence[str]) -> Optional[int]:
+    """Position of the Benign class (case-insensitive), None if there is none."""
+    return next((i for i, c in enumerate(classes) if c.lower() == "benign"), None)
 
 
 def attack_score(proba: np.ndarray, benign_index: Optional[int]) -> np.ndarray:
