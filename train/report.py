@@ -24,11 +24,13 @@ def metrics_table(results: Dict) -> str:
     """Model beside both baselines at the F1 threshold, plus the model's other operating points."""
     model, trees, allatk = results["model"], results["baseline_extra_trees"], results["baseline_all_attack"]
     head = ("| metric | CNN-BiLSTM (F1 thr) | CNN-BiLSTM (MCC thr) | CNN-BiLSTM (FAR 1 % thr) "
-            "| ExtraTrees per flow (F1 thr) | all-attack |\n|---|---|---|---|---|---|\n")
+            "| ExtraTrees per flow (F1 thr) | ExtraTrees per flow (MCC thr) | all-attack |\n"
+            "|---|---|---|---|---|---|---|\n")
     lines = [f"| {label} | {_fmt(model['f1'][k])} | {_fmt(model['mcc'][k])} | {_fmt(model['far_1pct'][k])} "
-             f"| {_fmt(trees['f1'][k])} | {_fmt(allatk[k])} |" for k, label in ROWS]
+             f"| {_fmt(trees['f1'][k])} | {_fmt(trees['mcc'][k])} | {_fmt(allatk[k])} |" for k, label in ROWS]
     thr = (f"| threshold | {model['f1']['threshold']:.4g} | {model['mcc']['threshold']:.4g} | "
-           f"{model['far_1pct']['threshold']:.4g} | {trees['f1']['threshold']:.4g} | - |")
+           f"{model['far_1pct']['threshold']:.4g} | {trees['f1']['threshold']:.4g} | "
+           f"{trees['mcc']['threshold']:.4g} | - |")
     return head + "\n".join(lines + [thr]) + "\n"
 
 
