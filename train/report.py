@@ -68,11 +68,14 @@ def plot_curves(curves: Dict[str, np.ndarray], out_dir: str, title: str) -> None
         for name, label in (("model", "CNN-BiLSTM"), ("extra_trees", "ExtraTrees (per flow)")):
             s = curves[name]
             if kind == "roc":
+                # log-log miss rate vs false-alarm rate: near-perfect ROC curves are flat lines
+                # on linear axes, and the region that matters on a gateway is the bottom left
                 fpr, tpr, _ = roc_curve(y, s)
-                ax.plot(fpr, tpr, label=label)
-                ax.set_xscale("symlog", linthresh=1e-3)
+                ax.plot(fpr, 1 - tpr, label=label)
+                ax.set_xscale("symlog", linthresh=1e-4)
+                ax.set_yscale("symlog", linthresh=1e-4)
                 ax.set_xlabel("false-alarm rate (benign flagged)")
-                ax.set_ylabel("attack recall")
+                ax.set_ylabel("attack miss rate (1 - recall)")
             else:
                 p, r, _ = precision_recall_curve(y, s)
                 ax.plot(r, p, label=label)
