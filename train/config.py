@@ -7,14 +7,26 @@ TASKS = ("binary", "multiclass")
 
 
 @dataclass
-class TrainConfig:
+class ModelSize:
+    """The CNN-BiLSTM's shape: shared by the run config and the saved model arguments."""
+
+    window: int = 10
+    conv_channels: List[int] = field(default_factory=lambda: [64])
+    kernel: int = 3
+    pool: int = 2
+    lstm_hidden: int = 64
+    dense: int = 64
+    dropout: float = 0.3
+
+
+@dataclass
+class TrainConfig(ModelSize):
     """All settings of one training run (saved as ``config.json``)."""
 
     data: List[str] = field(default_factory=list)   # empty: the built-in synthetic dataset
     synthetic_rows: int = 60_000
     feature_set: str = "v2"
     task: str = "binary"
-    window: int = 10
     stride: int = 1
     window_key: str = "none"
     split: List[float] = field(default_factory=lambda: [0.7, 0.15, 0.15])
@@ -25,12 +37,6 @@ class TrainConfig:
     class_weight_cap: float = 100.0
     seed: int = 0
     max_rows: int = 0                               # 0: all rows; else the first N (smoke runs)
-    conv_channels: List[int] = field(default_factory=lambda: [64])
-    kernel: int = 3
-    pool: int = 2
-    lstm_hidden: int = 64
-    dense: int = 64
-    dropout: float = 0.3
 
     @property
     def synthetic(self) -> bool:

@@ -15,26 +15,21 @@ Why these formulations:
   would give the backward direction a view of the last flow only.
 - Reshapes use -1 for the batch so exported graphs carry no batch-sized constants.
 """
-from dataclasses import asdict, dataclass, field
-from typing import Dict, List
+from dataclasses import asdict, dataclass
+from typing import Dict
 
 import mindspore as ms
 from mindspore import nn, ops
 
+from .config import ModelSize
+
 
 @dataclass
-class ModelConfig:
+class ModelConfig(ModelSize):
     """Model arguments, saved with every checkpoint (export needs only the run dir)."""
 
-    n_inputs: int
-    window: int = 10
+    n_inputs: int = 0                # model inputs per flow (the preprocessing's output width)
     n_outputs: int = 1               # 1: binary (sigmoid); K: multiclass (softmax)
-    conv_channels: List[int] = field(default_factory=lambda: [64])
-    kernel: int = 3
-    pool: int = 2
-    lstm_hidden: int = 64
-    dense: int = 64
-    dropout: float = 0.3
 
     def to_dict(self) -> Dict:
         return asdict(self)
@@ -45,6 +40,8 @@ class CNNBiLSTM(nn.Cell):
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
+        if cfg.n_inputs < 1:
+            raise ValueError("n_inputs must be >= 1")
         if cfg.kernel % 2 != 1:
             raise ValueError("kernel must be odd for 'same' padding")
         if cfg.window // cfg.pool < 1:

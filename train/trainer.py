@@ -2,7 +2,7 @@
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Dict, List
 
 import mindspore as ms
@@ -11,7 +11,7 @@ from mindflow_runtime.scoring import attack_score, benign_index
 from mindspore import nn
 from tqdm import tqdm
 
-from .config import TrainConfig
+from .config import ModelSize, TrainConfig
 from .dataset import Prepared, WindowSet, class_weights
 from .model import CNNBiLSTM, ModelConfig, ScoringNet, WeightedLoss, set_cpu_context
 
@@ -32,10 +32,8 @@ class TrainState:
 
 
 def model_config(cfg: TrainConfig, n_inputs: int, n_classes: int) -> ModelConfig:
-    return ModelConfig(n_inputs=n_inputs, window=cfg.window,
-                       n_outputs=1 if cfg.task == "binary" else n_classes,
-                       conv_channels=list(cfg.conv_channels), kernel=cfg.kernel, pool=cfg.pool,
-                       lstm_hidden=cfg.lstm_hidden, dense=cfg.dense, dropout=cfg.dropout)
+    sizes = {f.name: getattr(cfg, f.name) for f in fields(ModelSize)}
+    return ModelConfig(n_inputs=n_inputs, n_outputs=1 if cfg.task == "binary" else n_classes, **sizes)
 
 
 def build_network(mcfg: ModelConfig, seed: int) -> CNNBiLSTM:
