@@ -4,9 +4,8 @@ The whole development file (229,029 flows) for 2 epochs takes about 90 s on 2 co
 MindSpore's CPU training is not bit-reproducible across runs, and with 163 benign windows in
 validation the F1-tuned threshold moves a lot: over five runs with seed 0 or 1, MCC at that
 threshold ranged from 0.65 to 0.92 and benign recall from 0.47 to 0.90, while ROC-AUC stayed
-between 0.9955 and 0.9995 in the four runs that logged it. (A 60,000-row slice swung from 0.52
-to 0.85.) So the floor is on
-ranking (ROC-AUC) plus an MCC that all-attack (0) cannot approach.
+between 0.9955 and 0.9995 in the four runs that logged it (a 60,000-row slice swung from 0.52
+to 0.85). So the floor is on ranking (ROC-AUC) plus an MCC that all-attack (0) cannot approach.
 """
 import pytest
 from conftest import BOTIOT_DEV
