@@ -28,12 +28,11 @@ def ms_step_times(n_inputs: int, window: int, batch: int, steps: int, warmup: in
                 super().__init__(c)
                 self.conv = nn.Conv1d(c.n_inputs, c.conv_channels[0], c.kernel, pad_mode="same", has_bias=True)
 
-            def construct(self, x):
+            def construct(self, x, mask_seq=None, mask_state=None):
                 x = self.relu(self.conv(x.transpose(0, 2, 1))).transpose(0, 2, 1)
-                x = ops.reshape(x, (-1, self.pooled, self.pool, self.channels)).max(axis=2)
-                x = self.drop(x)
+                x = ops.reshape(x, (-1, self.pooled, self.pool, self.channels)).max(axis=2) * mask_seq
                 _, (h_n, _) = self.lstm(x)
-                x = self.drop(ops.concat((h_n[0], h_n[1]), axis=1))
+                x = ops.concat((h_n[0], h_n[1]), axis=1) * mask_state
                 return self.out(self.relu(self.fc(x)))
         net = Conv1dNet(cfg)
     step = nn.TrainOneStepCell(WeightedLoss(net), nn.Adam(net.trainable_params(), learning_rate=1e-3))
@@ -45,7 +44,8 @@ def ms_step_times(n_inputs: int, window: int, batch: int, steps: int, warmup: in
     times = []
     for i in range(warmup + steps):
         t = time.perf_counter()
-        step(x, y, w).asnumpy()
+        masks = [ms.Tensor(m) for m in net.dropout_masks(batch, rng)]  # part of every real step
+        step(x, y, w, *masks).asnumpy()
         if i >= warmup:
             times.append(time.perf_counter() - t)
     return times

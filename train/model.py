@@ -2,7 +2,7 @@
 
 Architecture (per window of T flows x F inputs):
   Conv1D(k, "same") + ReLU, repeated per entry of ``conv_channels``
-  -> MaxPool(pool) over time -> Dropout
+  -> MaxPool(pool) over time -> Dropout (masks passed in by the trainer, see dropout_masks)
   -> bidirectional LSTM(hidden) read out from the final states h_n of both directions
   -> Dropout -> Dense(dense) + ReLU -> Dense(outputs)
 
@@ -60,7 +60,7 @@ class CNNBiLSTM(nn.Cell):
         self.convs = nn.CellList(convs)
         self.channels = prev
         self.relu = nn.ReLU()
-        self.drop = nn.Dropout(p=cfg.dropout)
+        self.hidden = cfg.lstm_hidden
         self.lstm = nn.LSTM(prev, cfg.lstm_hidden, num_layers=1, batch_first=True, bidirectional=True)
         self.fc = nn.Dense(2 * cfg.lstm_hidden, cfg.dense)
         self.out = nn.Dense(cfg.dense, cfg.n_outputs)
@@ -73,16 +73,29 @@ class CNNBiLSTM(nn.Cell):
         y = dense(ops.reshape(shifted, (-1, dims[0])))
         return self.relu(ops.reshape(y, (-1, self.window, dims[1])))
 
-    def construct(self, x):
+    def dropout_masks(self, batch: int, rng) -> tuple:
+        """Inverted-dropout masks for one training step, drawn from a seeded numpy generator.
+
+        Dropout masks are inputs rather than ops: MindSpore 2.10's Dropout CPU kernel gave
+        different masks on every run even with fixed op seeds, so seeded runs were not
+        reproducible (with dropout 0 they were, to the last digit).
+        """
+        keep = 1.0 - self.cfg.dropout
+        shapes = ((batch, self.pooled, self.channels), (batch, 2 * self.hidden))
+        return tuple((rng.random(s) < keep).astype("float32") / keep for s in shapes)
+
+    def construct(self, x, mask_seq=None, mask_state=None):
         for i, dense in enumerate(self.convs):
             x = self._conv(x, dense, self.conv_dims[i])
         if self.trim > 0:  # drop the oldest flows when T % pool != 0 (a no-op slice breaks Lite)
             x = x[:, self.trim:, :]
         x = ops.reshape(x, (-1, self.pooled, self.pool, self.channels)).max(axis=2)
-        x = self.drop(x)
+        if mask_seq is not None:
+            x = x * mask_seq
         _, (h_n, _) = self.lstm(x)
         x = ops.concat((h_n[0], h_n[1]), axis=1)
-        x = self.drop(x)
+        if mask_state is not None:
+            x = x * mask_state
         x = self.relu(self.fc(x))
         return self.out(x)
 
@@ -113,8 +126,8 @@ class WeightedLoss(nn.Cell):
         self.binary = net.cfg.n_outputs == 1
         self.log_softmax = nn.LogSoftmax(axis=1)
 
-    def construct(self, x, y, w):
-        logits = self.net(x)
+    def construct(self, x, y, w, mask_seq=None, mask_state=None):
+        logits = self.net(x, mask_seq, mask_state)
         if self.binary:
             # stable BCE with logits: max(l, 0) - l*y + log(1 + exp(-|l|))
             per = ops.relu(logits) - logits * y + ops.log(1.0 + ops.exp(-ops.abs(logits)))

@@ -90,7 +90,6 @@ def fit(prep: Prepared, cfg: TrainConfig, out_dir: str, resume: bool = False,
     train, val = prep.sets["train"], prep.sets["val"]
     weight_of = class_weights(train.label if cfg.task == "binary" else train.attack,
                               2 if cfg.task == "binary" else n_classes, cfg.class_weight_cap)
-    rng = np.random.default_rng(cfg.seed + state.epoch)
     bs = cfg.batch_size
     steps = len(train) // bs
     if steps == 0:
@@ -99,6 +98,7 @@ def fit(prep: Prepared, cfg: TrainConfig, out_dir: str, resume: bool = False,
     patience_left = cfg.patience - (state.epoch - 1 - state.best_epoch) if state.best_epoch >= 0 else cfg.patience
     for epoch in range(state.epoch, cfg.epochs):
         t0 = time.time()
+        rng = np.random.default_rng([cfg.seed, epoch])  # per epoch: a resumed run draws the same
         order = rng.permutation(len(train))
         step.set_train(True)
         losses = []
@@ -107,7 +107,8 @@ def fit(prep: Prepared, cfg: TrainConfig, out_dir: str, resume: bool = False,
             idx = order[s * bs:(s + 1) * bs]
             y = targets(cfg, train, idx, n_classes)
             w = weight_of[train.label[idx] if cfg.task == "binary" else train.attack[idx]].astype(np.float32)
-            loss = step(ms.Tensor(prep.batch(train, idx)), ms.Tensor(y), ms.Tensor(w))
+            masks = net.dropout_masks(bs, rng)
+            loss = step(ms.Tensor(prep.batch(train, idx)), ms.Tensor(y), ms.Tensor(w), *map(ms.Tensor, masks))
             if s % 20 == 0 or s == steps - 1:
                 losses.append(float(loss.asnumpy()))
                 bar.set_postfix(loss=f"{losses[-1]:.4f}")
