@@ -63,9 +63,5 @@ class WindowScorer:
                                 for i in range(0, len(windows), ENGINE_BATCH)])
         spec = self.bundle.spec
         score = attack_score(proba, spec.benign_index)
-        names = spec.classes if proba.shape[1] > 1 else ["benign", "attack"]
-        if proba.shape[1] > 1:
-            cls = [names[i] for i in np.argmax(proba, axis=1)]
-        else:
-            cls = []
+        cls = [spec.classes[i] for i in np.argmax(proba, axis=1)] if proba.shape[1] > 1 else []
         return Scored(proba, score, decide(score, self.threshold), cls)

@@ -75,16 +75,7 @@ class StreamWindower:
 
     def push(self, key: Hashable, row: np.ndarray, now: float = 0.0) -> np.ndarray:
         """Append one model-input row for `key`; return its (length, dim) window."""
-        entry = self._history.pop(key, None)
-        rows: Deque[np.ndarray] = entry[1] if entry else deque(maxlen=self.length)
-        rows.append(np.asarray(row, dtype=np.float32))
-        self._history[key] = (now, rows)
-        if len(self._history) > self.max_keys:
-            self._history.popitem(last=False)
-            self.evicted["cap"] += 1
-        window = np.zeros((self.length, self.dim), dtype=np.float32)
-        window[self.length - len(rows):] = np.stack(rows)
-        return window
+        return self.push_many([key], np.asarray(row, dtype=np.float32)[None, :], now)[0]
 
     def push_many(self, keys: Sequence[Hashable], rows: np.ndarray, now: float = 0.0) -> np.ndarray:
         """`push` for a batch, vectorised per key: windows (n, length, dim) in row order."""
