@@ -19,7 +19,10 @@ def run_dir(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("exp-run"))
     cfg = TrainConfig(synthetic_rows=3000, window=6, epochs=1, batch_size=64, conv_channels=[8, 8],
                       lstm_hidden=8, dense=8, seed=4, task="multiclass")
-    train_run(cfg, out, log=lambda m: None)
+    m = train_run(cfg, out, log=lambda m: None)
+    mc = m["model"]["multiclass"]  # multiclass runs report per-class recall and the confusion matrix
+    assert set(mc["per_class_recall"]) == set(m["reading"]["classes"])
+    assert len(mc["confusion"]) == len(m["reading"]["classes"])
     return out
 
 

@@ -189,3 +189,31 @@ def test_bundle_without_exporter_features_is_refused(tmp_path, monkeypatch):
                             metrics_listen="127.0.0.1:0")
     with pytest.raises(BundleError, match="does not send: OUT_BYTES, OUT_PKTS, TCP_FLAGS"):
         daemon.Daemon(cfg)
+
+
+def test_stdin_input_prints_alerts_and_exits_at_end_of_input(tmp_path):
+    lines = "".join(_flow(i) + "\n" for i in range(12)) + "garbage\n"
+    cfg = tmp_path / "c.json"
+    json.dump({"bundle": os.path.join(GOLDEN, "bundle"), "engine": GATEWAY_ENGINES[0], "use_stdin": True,
+               "stdout_alerts": True, "alerts_path": str(tmp_path / "a.jsonl"),
+               "metrics_listen": f"127.0.0.1:{free_port()}"}, open(cfg, "w"))
+    proc = subprocess.run([SERVE, "--config", str(cfg)], input=lines, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    printed = [json.loads(x) for x in proc.stdout.splitlines()]
+    in_file = [json.loads(x) for x in open(tmp_path / "a.jsonl")]
+    alerts = float(re.search(r"'alerts': ([0-9.]+)", proc.stderr).group(1))
+    assert printed == in_file and len(printed) == alerts
+    assert "'flows_scored': 12.0" in proc.stderr and "'bad_json': 1.0" in proc.stderr
+
+
+def test_alert_file_rotates_by_size(tmp_path):
+    from mindflow_runtime.serve.sinks import AlertFile
+    path = str(tmp_path / "alerts.jsonl")
+    sink = AlertFile(path, max_bytes=200, backups=2)
+    for i in range(10):
+        sink.write_batch([{"n": i, "pad": "x" * 60}])
+    sink.close()
+    assert sink.rotations >= 3
+    assert os.path.exists(path + ".1") and os.path.exists(path + ".2") and not os.path.exists(path + ".3")
+    kept = [json.loads(x)["n"] for p in (path + ".2", path + ".1", path) for x in open(p)]
+    assert kept == sorted(kept) and kept[-1] == 9  # newest last, nothing reordered
